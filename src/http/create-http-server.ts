@@ -21,7 +21,10 @@ export function createHttpServer(handlers: RouteHandler[], log: Logger): Server 
         return;
       }
       if (error instanceof HttpError) {
-        sendJson(res, error.status, { error: error.message, ...(error.details ? { details: error.details } : {}) });
+        // A body refused half-way is not read to its end: answer, then close the connection.
+        const unread = !req.readableEnded;
+        sendJson(res, error.status, { error: error.message, ...(error.details ? { details: error.details } : {}) }, unread ? { connection: "close" } : {});
+        if (unread) res.once("finish", () => setTimeout(() => req.destroy(), 50).unref());
         return;
       }
       log.error({ err: error, method: req.method, path: req.url?.split("?")[0] }, "request failed");

@@ -12,7 +12,6 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
     throw new HttpError(413, `request body is larger than ${maxBytes} bytes (BRIEF_MAX_BYTES)`);
   }
   const chunks: Buffer[] = [];
@@ -20,7 +19,6 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
-      req.resume();
       throw new HttpError(413, `request body is larger than ${maxBytes} bytes (BRIEF_MAX_BYTES)`);
     }
     chunks.push(chunk);

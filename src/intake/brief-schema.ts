@@ -61,7 +61,19 @@ export interface Brief {
   owner: string | null;
   /** For issue briefs: the issue and installation that filed it. */
   issue: { owner: string; repo: string; number: number; installationId: number | null } | null;
+  /** Per-brief overrides of the server's settings (an installation's .github/brief-bot.yml). */
+  options?: BriefOptions;
+  /** Set when a person merged this round's pull request (issue briefs); the round then goes on to Pages. */
+  mergeCommitSha?: string | null;
   createdAt: string;
+}
+
+export interface BriefOptions {
+  maxCostUsd?: number;
+  visibility?: "public" | "private";
+  revisionMerge?: "auto" | "manual";
+  verify?: boolean;
+  allowWorkflows?: boolean;
 }
 
 /** A check as the verifier and the prompt see it: JavaScript to run in the page, or words. */

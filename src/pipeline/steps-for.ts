@@ -6,7 +6,7 @@ import { findRevisionBase, generateApp, reviseApp } from "./steps/write-app.js";
 import { verifyApp } from "./steps/verify-app.js";
 import { ensureRepository } from "./steps/ensure-repository.js";
 import { commitApp } from "./steps/commit-app.js";
-import { mergePullRequest, openPullRequest } from "./steps/pull-request.js";
+import { mergePullRequest, openPullRequest, recordMerge } from "./steps/pull-request.js";
 import { publishPages } from "./steps/publish-pages.js";
 import { verifyLive } from "./steps/verify-live.js";
 import { notifyEvaluation } from "./steps/notify-evaluation.js";
@@ -20,13 +20,13 @@ export function stepsFor(brief: Brief, settings: PipelineSettings): Step[] {
     return [loadAttachments, generateApp, verifyApp, ensureRepository, commitApp, publishPages, verifyLive, notifyEvaluation];
   }
   const revise = [loadAttachments, findRevisionBase, reviseApp, verifyApp, commitApp, openPullRequest];
-  if (!mergesAutomatically(brief, settings)) return revise;
-  return [...revise, mergePullRequest, publishPages, verifyLive, notifyEvaluation];
+  if (mergesAutomatically(brief, settings)) return [...revise, mergePullRequest, publishPages, verifyLive, notifyEvaluation];
+  // A person merges: the job stops at the pull request and is enqueued again once the merge is known.
+  if (brief.mergeCommitSha) return [...revise, recordMerge, publishPages, verifyLive, notifyEvaluation];
+  return revise;
 }
 
 export function mergesAutomatically(brief: Brief, settings: PipelineSettings): boolean {
-  return brief.source === "route" && settings.revisionMerge === "auto";
+  const mode = brief.options?.revisionMerge ?? (brief.source === "route" ? settings.revisionMerge : "manual");
+  return mode === "auto";
 }
-
-/** The steps that run after a person merges a revision's pull request. */
-export const afterMergeSteps: Step[] = [publishPages, verifyLive, notifyEvaluation];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import addFormatsModule, { type FormatsPlugin } from "ajv-formats";
 import nock from "nock";
 
 /**
@@ -109,7 +109,9 @@ function loadOperations(): Operation[] {
   const doc = JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as { paths: Record<string, JsonObject>; components: JsonObject };
   // strict: false because OpenAPI adds keywords (example, discriminator, x-github …) that are not JSON Schema.
   const ajv = new Ajv({ strict: false, allErrors: true });
-  const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+  // ajv-formats is CommonJS: under Node's ESM the default import is module.exports itself, under TypeScript's view its `default`.
+  const formats = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
+  const addFormats = formats.default ?? formats;
   addFormats(ajv);
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat("timestamp", true);

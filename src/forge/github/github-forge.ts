@@ -48,6 +48,8 @@ const HINTS = {
   pulls: "The app or token needs the Pull requests and Contents (read and write) permissions on the repository.",
   pages:
     "The app or token needs the Pages (read and write) permission; Pages on a private repository needs a paid plan (or set REPO_VISIBILITY=public).",
+  merge:
+    "Resolve what blocks the pull request on GitHub (conflicts, required reviews or checks) and merge it there, or set REVISION_MERGE=manual.",
   actions: "The app or token needs the Actions (read) permission to follow a Pages workflow.",
 };
 
@@ -306,7 +308,7 @@ export class GitHubForge implements Forge {
           await this.sleep(delay);
           continue;
         }
-        throw toForgeError(error, `merge pull request #${number}`, HINTS.pulls);
+        throw toForgeError(error, `merge pull request #${number}`, status === 405 || status === 409 ? HINTS.merge : HINTS.pulls);
       }
     }
   }

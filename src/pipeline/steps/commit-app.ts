@@ -2,11 +2,7 @@ import type { CommitResult, RepoInfo } from "../../forge/forge.js";
 import { roundTree } from "../round-files.js";
 import type { Step, StepContext } from "../step.js";
 import type { VerifiedApp } from "./verify-app.js";
-import type { RevisionBase } from "./write-app.js";
-
-export function revisionBranch(round: number): string {
-  return `brief-bot/round-${round}`;
-}
+import { revisionBranch, type RevisionBase } from "./write-app.js";
 
 /** The round's files in one commit: round 1 on the default branch, later rounds on a branch for the round. */
 export const commitApp: Step = {
@@ -28,7 +24,7 @@ export const commitApp: Step = {
       const base = ctx.output<RevisionBase>("repository");
       repo = base.repo;
       branch = revisionBranch(ctx.brief.round);
-      parentSha = (await forge.getBranchHead(repo, branch)) ?? base.baseSha;
+      parentSha = base.baseSha;
     }
     const commit = await forge.commitFiles(repo, { branch, parentSha, files, deletions, replaceTree: ctx.brief.round === 1, message });
     ctx.event("committed", { sha: commit.sha, branch, created: commit.created });

@@ -27,7 +27,7 @@ export const ensureRepository: Step = {
     if (!repo) {
       repo = await forge.createRepository(
         { owner, name },
-        { description: repoDescription(ctx.brief.brief), private: ctx.deps.settings.visibility === "private" },
+        { description: repoDescription(ctx.brief.brief), private: (ctx.brief.options?.visibility ?? ctx.deps.settings.visibility) === "private" },
       );
       ctx.event("repository.created", { repo: repo.fullName });
     } else {

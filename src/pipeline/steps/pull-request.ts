@@ -2,8 +2,7 @@ import type { PullRequestInfo } from "../../forge/forge.js";
 import { normalizeCheck } from "../../intake/brief-schema.js";
 import type { Step, StepContext } from "../step.js";
 import type { VerifiedApp } from "./verify-app.js";
-import type { RevisionBase } from "./write-app.js";
-import { revisionBranch } from "./commit-app.js";
+import { revisionBranch, type RevisionBase } from "./write-app.js";
 import { PermanentError } from "../errors.js";
 
 /** Later rounds: a pull request whose body holds the brief, the checks and what changed. */
@@ -65,5 +64,18 @@ export const mergePullRequest: Step = {
     ctx.result({ commit_sha: merged.sha, ...(commitUrl ? { commit_url: commitUrl } : {}) });
     ctx.event("merged", { sha: merged.sha });
     return merged;
+  },
+};
+
+/** Issue briefs: a person merged the pull request (the webhook stored the merge commit on the brief). */
+export const recordMerge: Step = {
+  name: "merge",
+  title: "Merged by a reviewer",
+  async run(ctx: StepContext): Promise<{ sha: string }> {
+    const sha = ctx.brief.mergeCommitSha;
+    if (!sha) throw new PermanentError("the pull request has not been merged yet");
+    ctx.result({ commit_sha: sha });
+    ctx.event("merged", { sha });
+    return { sha };
   },
 };

@@ -1,6 +1,7 @@
 import { normalizeCheck } from "../../intake/brief-schema.js";
 import { describeFailures, type VerificationReport } from "../../verify/verifier.js";
 import { describeError } from "../errors.js";
+import { SkippedVerifier } from "../../verify/skipped-verifier.js";
 import { recordUsage, spentUsd } from "../record-usage.js";
 import { overlay, textFiles } from "../app-files.js";
 import { roundTree } from "../round-files.js";
@@ -39,7 +40,7 @@ export const verifyApp: Step = {
             currentFiles: textFiles(tree).filter((f) => f.path !== "LICENSE"),
             failures: describeFailures(report),
             spentUsd: spentUsd(ctx),
-            maxCostUsd: ctx.deps.settings.maxCostUsd,
+            maxCostUsd: ctx.brief.options?.maxCostUsd ?? ctx.deps.settings.maxCostUsd,
           },
           ctx.signal,
         );
@@ -72,9 +73,12 @@ export const verifyApp: Step = {
   },
 };
 
+const verificationOff = new SkippedVerifier("verification is off in this repository's brief-bot.yml");
+
 async function check(ctx: StepContext, written: WrittenApp): Promise<VerificationReport> {
   const { tree } = await roundTree(ctx, written);
-  return ctx.deps.verifier.verifyFiles(tree, ctx.brief.checks.map(normalizeCheck), ctx.signal);
+  const verifier = ctx.brief.options?.verify === false ? verificationOff : ctx.deps.verifier;
+  return verifier.verifyFiles(tree, ctx.brief.checks.map(normalizeCheck), ctx.signal);
 }
 
 function summarize(report: VerificationReport) {

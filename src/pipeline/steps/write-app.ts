@@ -7,6 +7,11 @@ import { textFiles, writerAttachments } from "../app-files.js";
 import type { Step, StepContext } from "../step.js";
 import type { LoadedAttachment } from "./load-attachments.js";
 
+/** The branch a later round's pull request comes from. */
+export function revisionBranch(round: number): string {
+  return `brief-bot/round-${round}`;
+}
+
 export interface WrittenApp {
   files: TextFile[];
   deletions: string[];
@@ -26,7 +31,7 @@ export const generateApp: Step = {
         checks: ctx.brief.checks.map(normalizeCheck),
         attachments: writerAttachments(ctx.output<LoadedAttachment[]>("attachments")),
         spentUsd: spentUsd(ctx),
-        maxCostUsd: ctx.deps.settings.maxCostUsd,
+        maxCostUsd: ctx.brief.options?.maxCostUsd ?? ctx.deps.settings.maxCostUsd,
       },
       ctx.signal,
     );
@@ -62,7 +67,8 @@ export const findRevisionBase: Step = {
     const forge = await ctx.deps.forgeFor(ctx.brief);
     const repo = await forge.getRepository({ owner, name });
     if (!repo) throw new PermanentError(`repository ${last.repo_full_name} of task ${ctx.brief.task} no longer exists`);
-    const baseSha = await forge.getBranchHead(repo, repo.defaultBranch);
+    // A review iteration continues the round's branch; a new round starts from the default branch.
+    const baseSha = (await forge.getBranchHead(repo, revisionBranch(ctx.brief.round))) ?? (await forge.getBranchHead(repo, repo.defaultBranch));
     if (!baseSha) throw new PermanentError(`repository ${repo.fullName} has no ${repo.defaultBranch} branch`);
     ctx.result({ repo_url: repo.htmlUrl, repo_full_name: repo.fullName });
     return { repo, baseSha };
@@ -87,7 +93,7 @@ export const reviseApp: Step = {
         attachments: writerAttachments(ctx.output<LoadedAttachment[]>("attachments")),
         currentFiles: textFiles(current).filter((f) => f.path !== "LICENSE"),
         spentUsd: spentUsd(ctx),
-        maxCostUsd: ctx.deps.settings.maxCostUsd,
+        maxCostUsd: ctx.brief.options?.maxCostUsd ?? ctx.deps.settings.maxCostUsd,
       },
       ctx.signal,
     );
