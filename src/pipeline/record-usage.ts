@@ -1,4 +1,5 @@
-import type { Usage } from "../model/app-writer.js";
+import type { Usage, WriteRequest, WriteResult } from "../model/app-writer.js";
+import { WriterError } from "../model/openai-writer.js";
 import type { StepContext } from "./step.js";
 
 /** Cost spent on this brief so far (every model call, retries included). */
@@ -17,4 +18,16 @@ export function recordUsage(ctx: StepContext, usage: Usage): void {
   };
   ctx.result({ usage: total });
   ctx.event("usage", { ...total });
+}
+
+/** Asks the writer and records what the calls cost, also when they ended in a failure that was paid for. */
+export async function writeAndRecord(ctx: StepContext, request: WriteRequest): Promise<WriteResult> {
+  try {
+    const result = await ctx.deps.writer.write(request, ctx.signal);
+    recordUsage(ctx, result.usage);
+    return result;
+  } catch (error) {
+    if (error instanceof WriterError) recordUsage(ctx, error.usage);
+    throw error;
+  }
 }

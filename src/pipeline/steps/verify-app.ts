@@ -2,7 +2,7 @@ import { normalizeCheck } from "../../intake/brief-schema.js";
 import { describeFailures, type VerificationReport } from "../../verify/verifier.js";
 import { describeError } from "../errors.js";
 import { SkippedVerifier } from "../../verify/skipped-verifier.js";
-import { recordUsage, spentUsd } from "../record-usage.js";
+import { spentUsd, writeAndRecord } from "../record-usage.js";
 import { overlay, textFiles } from "../app-files.js";
 import { roundTree } from "../round-files.js";
 import type { Step, StepContext } from "../step.js";
@@ -31,7 +31,8 @@ export const verifyApp: Step = {
       ctx.event("repairing", { repair, failures: describeFailures(report) });
       try {
         const { tree } = await roundTree(ctx, written);
-        const answer = await ctx.deps.writer.write(
+        const answer = await writeAndRecord(
+          ctx,
           {
             kind: "repair",
             task: ctx.brief.task,
@@ -42,9 +43,7 @@ export const verifyApp: Step = {
             spentUsd: spentUsd(ctx),
             maxCostUsd: ctx.brief.options?.maxCostUsd ?? ctx.deps.settings.maxCostUsd,
           },
-          ctx.signal,
         );
-        recordUsage(ctx, answer.usage);
         const deletions = [...new Set([...written.deletions, ...answer.deletions])].filter((d) => !answer.files.some((f) => f.path === d));
         written = { files: textFiles(overlay(written.files, answer.files, answer.deletions)), deletions, summary: written.summary };
       } catch (error) {

@@ -2,7 +2,7 @@ import { normalizeCheck } from "../../intake/brief-schema.js";
 import type { RepoInfo } from "../../forge/forge.js";
 import type { TextFile } from "../../model/app-writer.js";
 import { PermanentError } from "../errors.js";
-import { recordUsage, spentUsd } from "../record-usage.js";
+import { spentUsd, writeAndRecord } from "../record-usage.js";
 import { textFiles, writerAttachments } from "../app-files.js";
 import type { Step, StepContext } from "../step.js";
 import type { LoadedAttachment } from "./load-attachments.js";
@@ -23,7 +23,8 @@ export const generateApp: Step = {
   name: "generate",
   title: "Generate the app",
   async run(ctx: StepContext): Promise<WrittenApp> {
-    const result = await ctx.deps.writer.write(
+    const result = await writeAndRecord(
+      ctx,
       {
         kind: "create",
         task: ctx.brief.task,
@@ -33,9 +34,7 @@ export const generateApp: Step = {
         spentUsd: spentUsd(ctx),
         maxCostUsd: ctx.brief.options?.maxCostUsd ?? ctx.deps.settings.maxCostUsd,
       },
-      ctx.signal,
     );
-    recordUsage(ctx, result.usage);
     ctx.event("generated", { files: result.files.map((f) => f.path), summary: result.summary });
     return { files: result.files, deletions: [], summary: result.summary };
   },
@@ -83,7 +82,8 @@ export const reviseApp: Step = {
     const { repo, baseSha } = ctx.output<RevisionBase>("repository");
     const forge = await ctx.deps.forgeFor(ctx.brief);
     const current = await forge.readFiles(repo, baseSha);
-    const result = await ctx.deps.writer.write(
+    const result = await writeAndRecord(
+      ctx,
       {
         kind: "revise",
         task: ctx.brief.task,
@@ -95,9 +95,7 @@ export const reviseApp: Step = {
         spentUsd: spentUsd(ctx),
         maxCostUsd: ctx.brief.options?.maxCostUsd ?? ctx.deps.settings.maxCostUsd,
       },
-      ctx.signal,
     );
-    recordUsage(ctx, result.usage);
     ctx.event("generated", { files: result.files.map((f) => f.path), deletions: result.deletions, summary: result.summary });
     return { files: result.files, deletions: result.deletions.filter((d) => d !== "LICENSE"), summary: result.summary };
   },
