@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   out(`  data       ${dataDir} (SQLite store and git repositories)`);
   out("  forge      local git repositories; Pages served by the server itself");
   out("  writer     offline template (deterministic; set OPENAI_API_KEY to use a model)");
-  out(`  verifier   ${describeVerifier(bot)}`);
+  out(`  verifier   ${env.VERIFY ? describeVerifier(bot) : "off (VERIFY=off): checks are reported as skipped"}`);
 
   const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal };
   try {

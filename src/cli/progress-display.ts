@@ -167,7 +167,7 @@ function formatRun(label: string, run: VerificationRun, paint: Painter): string[
   const passed = run.passed ?? checks.filter((c) => c.outcome === "pass").length;
   const summary =
     judged === 0
-      ? `skipped${run.skipped_reason ? ` (${run.skipped_reason})` : ""}`
+      ? `skipped${run.skipped_reason ? `: ${run.skipped_reason}` : ""}`
       : `${passed}/${checks.length} passed${judged < checks.length ? `, ${checks.length - judged} not judged` : ""}`;
   const lines = [`  ${label}: ${summary}`];
   if (judged === 0) return lines;

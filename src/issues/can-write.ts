@@ -8,7 +8,7 @@ const WRITERS = new Set(["admin", "maintain", "write"]);
  */
 export async function canWrite(octokit: ProbotOctokit, repo: { owner: string; repo: string }, username: string): Promise<boolean> {
   try {
-    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.repo, username });
     return WRITERS.has(data.permission) || WRITERS.has(data.role_name ?? "");
   } catch (error) {
     // 404: not a collaborator (or no such user).

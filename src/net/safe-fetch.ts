@@ -20,11 +20,11 @@ export class BlockedAddressError extends Error {
  * URLs (attachments, evaluation_url) cannot reach the network the app runs in. The check runs on the
  * resolved address at connect time, which also defeats DNS rebinding between check and use.
  */
-export function createSafeDispatcher(): Agent {
+export function createSafeDispatcher(resolve: typeof dnsLookup = dnsLookup): Agent {
   return new Agent({
     connect: {
       lookup(hostname, options, callback) {
-        dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+        resolve(hostname, { ...options, all: true }, (error, addresses) => {
           if (error) return callback(error, "", 4);
           const list = addresses as unknown as LookupAddress[];
           const blocked = list.find((a) => isPrivateAddress(a.address));
@@ -46,9 +46,9 @@ export type FetchLike = (url: string, init?: RequestInit & { signal?: AbortSigna
  * fetch for URLs that come from briefs. With allowPrivate (local demo, tests on loopback) it is the global
  * fetch; otherwise requests go through the filtering dispatcher, and IP-literal hosts are checked up front.
  */
-export function createSafeFetch(options: { allowPrivate: boolean }): FetchLike {
+export function createSafeFetch(options: { allowPrivate: boolean; resolve?: typeof dnsLookup }): FetchLike {
   if (options.allowPrivate) return (url, init) => fetch(url, init);
-  const dispatcher = createSafeDispatcher();
+  const dispatcher = createSafeDispatcher(options.resolve);
   return async (url, init) => {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
     if (ipaddr.isValid(host) && isPrivateAddress(host)) throw new BlockedAddressError(`${host} is a private address; refused`);

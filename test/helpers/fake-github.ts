@@ -74,6 +74,7 @@ export class FakeGitHub {
     const url = new URL(uri, "https://api.github.com");
     const path = decodeURIComponent(url.pathname);
     this.requests.push({ method, path, body });
+    if (process.env.FAKE_GITHUB_TRACE) console.log(Date.now() % 100000, method, path);
     this.validationErrors.push(...validateGitHubRequest(method, `${url.pathname}${url.search}`, body));
     let m: RegExpExecArray | null;
     if (method === "GET" && (m = /^\/orgs\/([^/]+)\/installation$/.exec(path))) {

@@ -84,7 +84,8 @@ beforeEach(async () => {
     privateKey,
     secret: "webhook-secret",
     log: silentLog,
-    Octokit: ForgeOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+    // Probot merges its own throttle options over plain defaults; a function has the last word.
+    Octokit: ForgeOctokit.defaults((options: Record<string, any> = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
   });
   // nock intercepts the global fetch; the private-address filter has its own tests (test/net).
   bot = createBriefBot(env, silentLog, { probot, clock, allowPrivateUrls: true });
