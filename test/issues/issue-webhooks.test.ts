@@ -210,7 +210,7 @@ describe("a labelled issue", () => {
 
   test("with an invalid brief-bot.yml gets a comment naming the problem and no build", async () => {
     installationToken(api.scope);
-    api.scope.get(CONFIG).reply(200, "label: brief\nmax_cost_usd: -1\nvisiblity: public\n", { "content-type": "application/vnd.github.raw" });
+    api.scope.get(CONFIG).reply(200, "label: brief\nmax_cost_usd: -1\nvisiblity: public\n", { "content-type": "text/plain; charset=utf-8" });
     permission("Codertocat", "admin");
     api.scope
       .post(`${REPO}/issues/1/comments`, (body: { body: string }) => /max_cost_usd/.test(body.body) && /visiblity/.test(body.body))
@@ -225,7 +225,7 @@ describe("a labelled issue", () => {
 
   test("with a brief-bot.yml that renames the label starts only for that label", async () => {
     installationToken(api.scope);
-    api.scope.get(CONFIG).reply(200, "label: build-me\nvisibility: private\nverify: false\n", { "content-type": "application/vnd.github.raw" });
+    api.scope.get(CONFIG).reply(200, "label: build-me\nvisibility: private\nverify: false\n", { "content-type": "text/plain; charset=utf-8" });
 
     await deliver(probot, "issues", briefIssue());
 
