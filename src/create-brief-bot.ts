@@ -30,6 +30,8 @@ import { findChromium } from "./verify/find-chromium.js";
 import { createSafeFetch, type FetchLike } from "./net/safe-fetch.js";
 import { realClock, type Clock, type PipelineDeps, type StatusReporter } from "./pipeline/pipeline-deps.js";
 import { createBriefProcessor } from "./pipeline/process-brief.js";
+import { createIssueStatusReporter } from "./issues/issue-status-reporter.js";
+import { createIssueAttachmentFetcher } from "./issues/issue-attachment-fetcher.js";
 
 /** Parts a test (or another host) may replace; everything else is built from the environment. */
 export interface BriefBotOverrides {
@@ -92,13 +94,16 @@ export function createBriefBot(env: Env, log: Logger, overrides: Partial<BriefBo
   const writer = overrides.writer ?? createWriter(env, log);
   const verifier = overrides.verifier ?? createVerifier(env, log);
   const allowPrivate = overrides.allowPrivateUrls ?? kind === "local";
+  const safeFetch = overrides.fetch ?? createSafeFetch({ allowPrivate });
+  const auth = (installationId: number) => probot!.auth(installationId);
   const deps: PipelineDeps = {
     store,
     forgeFor,
     writer,
     verifier,
-    reporters: overrides.reporters ?? [],
-    fetch: overrides.fetch ?? createSafeFetch({ allowPrivate }),
+    reporters: overrides.reporters ?? (probot ? [createIssueStatusReporter({ auth, store, log: log.child({ component: "issue-status" }) })] : []),
+    fetch: safeFetch,
+    ...(probot ? { fetchAttachment: createIssueAttachmentFetcher({ auth, fallback: safeFetch, maxBytes: env.BRIEF_MAX_BYTES }) } : {}),
     clock: overrides.clock ?? realClock,
     settings: {
       defaultOwner: env.BRIEF_OWNER ?? (kind === "local" ? "local" : null),

@@ -65,6 +65,8 @@ export interface Brief {
   options?: BriefOptions;
   /** Set when a person merged this round's pull request (issue briefs); the round then goes on to Pages. */
   mergeCommitSha?: string | null;
+  /** When that merge was seen: the round's deadline for Pages and the notification counts from here. */
+  mergedAt?: string | null;
   createdAt: string;
 }
 

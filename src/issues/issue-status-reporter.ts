@@ -28,10 +28,12 @@ export function createIssueStatusReporter(options: IssueStatusReporterOptions): 
   const appName = options.appName ?? "brief-bot";
 
   return {
-    async update(given, event) {
+    async update(given, reported) {
       const issue = given.issue;
       if (given.source !== "issue" || !issue?.installationId) return;
       const brief = store.getBrief(given.id) ?? given;
+      // After the merge the round runs on to Pages; its end is a success, not another wait for review.
+      const event: ReportEvent = reported === "awaiting-review" && brief.mergeCommitSha ? "succeeded" : reported;
       const log = options.log.child({ briefId: brief.id, issue: `${issue.owner}/${issue.repo}#${issue.number}`, event });
       const attempt = async (what: string, work: () => Promise<void>) => {
         try {

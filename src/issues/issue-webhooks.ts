@@ -22,5 +22,8 @@ export function issueWebhooks(deps: PipelineDeps, queue: JobQueue): ApplicationF
     app.on("issue_comment.created", (context) => handleIssueComment(context, handlerDeps));
     app.on("pull_request_review.submitted", (context) => handlePullRequestReview(context, handlerDeps));
     app.on("pull_request.closed", (context) => recordPullRequestMerge(context, handlerDeps));
+    app.on("installation", async (context) => {
+      handlerDeps.log.info({ installation: context.payload.installation.id, action: context.payload.action }, "installation event");
+    });
   };
 }

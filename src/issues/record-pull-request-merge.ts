@@ -16,7 +16,7 @@ export async function recordPullRequestMerge(context: Context<"pull_request.clos
   const log = deps.log.child({ pr: `${repository.full_name}#${pr.number}` });
   if (!brief) return log.warn({ task: indexed.task, round: indexed.round }, "merged pull request has no finished brief to publish");
   if (brief.mergeCommitSha === pr.merge_commit_sha) return;
-  deps.store.updateBrief({ ...brief, mergeCommitSha: pr.merge_commit_sha });
+  deps.store.updateBrief({ ...brief, mergeCommitSha: pr.merge_commit_sha, mergedAt: new Date().toISOString() });
   await deps.queue.enqueue(brief.id);
   log.info({ briefId: brief.id, sha: pr.merge_commit_sha }, "pull request merged: publishing the round");
 }

@@ -22,7 +22,7 @@ export function createBriefProcessor(deps: PipelineDeps) {
       }
       throw error;
     }
-    const awaitingReview = brief.round > 1 && !mergesAutomatically(brief, deps.settings);
+    const awaitingReview = brief.round > 1 && !mergesAutomatically(brief, deps.settings) && !brief.mergeCommitSha;
     deps.store.appendEvent(briefId, awaitingReview ? "awaiting-review" : "succeeded", { ...deps.store.getResult(briefId), verification: undefined });
     if (awaitingReview) deps.store.appendEvent(briefId, "succeeded", { awaiting_review: true });
     for (const reporter of deps.reporters) await reporter.update(brief, awaitingReview ? "awaiting-review" : "succeeded");

@@ -21,7 +21,9 @@ export function ownerFor(ctx: StepContext): string {
  */
 export function roundChanges(ctx: StepContext, written: WrittenApp, currentReadme: string | null): { files: ForgeFile[]; deletions: string[] } {
   const attachments = attachmentFiles(ctx.output<LoadedAttachment[]>("attachments"));
-  const files: ForgeFile[] = [...written.files];
+  // An installation may forbid generated workflows (brief-bot.yml allow_workflows: false): they run with its token.
+  const allowWorkflows = ctx.brief.options?.allowWorkflows ?? true;
+  const files: ForgeFile[] = written.files.filter((f) => allowWorkflows || !f.path.startsWith(".github/workflows/"));
   const has = (path: string) => files.some((f) => f.path === path);
   if (ctx.brief.round === 1) {
     if (!has("README.md")) files.push({ path: "README.md", content: fallbackReadme(ctx.brief, written.summary) });

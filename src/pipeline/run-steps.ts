@@ -7,7 +7,8 @@ import { describeError } from "./errors.js";
 /** Runs steps in order, skipping those already checkpointed as done, and checkpointing each one. */
 export async function runSteps(steps: Step[], brief: Brief, deps: PipelineDeps, signal: AbortSignal, log: Logger): Promise<void> {
   const { store } = deps;
-  const deadline = Date.parse(brief.createdAt) + deps.settings.deadlineMs;
+  // A round a person merged later gets its own deadline from the merge.
+  const deadline = Date.parse(brief.mergedAt ?? brief.createdAt) + deps.settings.deadlineMs;
   const report = async (event: "step") => {
     for (const reporter of deps.reporters) await reporter.update(brief, event);
   };

@@ -106,11 +106,11 @@ function noConfig(times = 1): void {
   api.scope.get(CONFIG).times(times).reply(404, { message: "Not Found" }).get(ORG_CONFIG).times(times).reply(404, { message: "Not Found" });
 }
 
-function permission(login: string, level: "admin" | "write" | "read", times = 1): void {
+function permission(login: string, level: "admin" | "maintain" | "write" | "read", times = 1): void {
   api.scope
     .get(`${REPO}/collaborators/${login}/permission`)
     .times(times)
-    .reply(200, { permission: level, role_name: level, user: { login } });
+    .reply(200, { permission: level === "maintain" ? "write" : level, role_name: level, user: { login } });
 }
 
 /** Stores an issue's round-1 brief as the labelled-issue handler would. */
@@ -199,6 +199,19 @@ describe("a labelled issue", () => {
     expect(queue.enqueued).toEqual([]);
     expect(api.writes()).toHaveLength(2); // the token, then the one comment
     expectValidGitHubRequests(api);
+  });
+
+  test("opened with the label and then labelled (GitHub sends both) stores and enqueues one brief", async () => {
+    installationToken(api.scope);
+    noConfig(2);
+    permission("Codertocat", "write", 2);
+    api.scope.post(`${REPO}/issues/1/reactions`).times(2).reply(201, { id: 1, content: "eyes" });
+
+    await deliver(probot, "issues", briefIssue());
+    await deliver(probot, "issues", labelled("Codertocat"));
+
+    expect(allBriefs()).toHaveLength(1);
+    expect(queue.enqueued).toHaveLength(1);
   });
 
   test("opened by a bot is ignored without a single call to GitHub", async () => {
@@ -325,6 +338,29 @@ describe("the generated repository's pull request", () => {
     expectValidGitHubRequests(api);
   });
 
+  test("a /revise comment on it stores a brief for the same round", async () => {
+    storeIssueBrief();
+    const round2 = storeIssueBrief({ round: 2, nonce: "comment-1" });
+    indexPullRequest(round2);
+    installationToken(api.scope);
+    api.scope
+      .get(`${GENERATED}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: "admin", role_name: "admin", user: { login: "Codertocat" } })
+      .post(`${GENERATED}/issues/comments/492700400/reactions`, { content: "eyes" })
+      .reply(201, { id: 4, content: "eyes" });
+    const payload = onGenerated(example("issue_comment", "created"));
+    payload.issue.number = 2;
+    payload.issue.pull_request = { url: "https://api.github.com/repos/Codertocat/sales-summary/pulls/2" };
+    payload.comment.body = "/revise use a larger font";
+
+    await deliver(probot, "issue_comment", payload);
+
+    const revision = allBriefs().find((b) => b.nonce === "comment-492700400")!;
+    expect(revision).toMatchObject({ round: 2, brief: "use a larger font" });
+    expect(queue.enqueued).toEqual([revision.id]);
+    expectValidGitHubRequests(api);
+  });
+
   test("a merge records the merge commit on the round's latest finished brief and enqueues it", async () => {
     storeIssueBrief();
     const round2 = storeIssueBrief({ round: 2, nonce: "comment-1" });
@@ -362,5 +398,21 @@ describe("closing the issue", () => {
     await deliver(probot, "issues", payload);
 
     expect(queue.aborted).toEqual([second.id]);
+  });
+
+  test("removing the brief label cancels queued work too, another label does not", async () => {
+    const brief = storeIssueBrief();
+    installationToken(api.scope);
+    noConfig(2);
+    const unlabeled = (name: string) => {
+      const payload = example("issues", "unlabeled");
+      payload.label = { ...payload.label, name };
+      return payload;
+    };
+
+    await deliver(probot, "issues", unlabeled("bug"));
+    await deliver(probot, "issues", unlabeled("brief"));
+
+    expect(queue.aborted).toEqual([brief.id]);
   });
 });
