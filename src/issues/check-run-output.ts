@@ -1,6 +1,6 @@
 import type { Brief } from "../intake/brief-schema.js";
 import type { BriefResult } from "../store/brief-store.js";
-import { code, inline, verificationOf, type ReportEvent } from "./render-status-comment.js";
+import { code, decidingRun, inline, verificationOf, type ReportEvent } from "./render-status-comment.js";
 
 export interface CheckRunSummary {
   conclusion: "success" | "failure" | "neutral";
@@ -17,7 +17,7 @@ const OUTCOME: Record<string, string> = { pass: "✅", fail: "❌", error: "❌"
 export function checkRunOutput(brief: Brief, result: BriefResult, event: ReportEvent): CheckRunSummary {
   const { local, live } = verificationOf(result);
   const failure = event === "failed" ? ((result.failure as { message?: string; hint?: string } | undefined) ?? { message: "the build failed" }) : null;
-  const verification = live && live.checks.length > 0 ? live : local;
+  const verification = decidingRun(local, live);
   const conclusion: CheckRunSummary["conclusion"] = failure
     ? "failure"
     : !verification || verification.status === "skipped" || verification.status === "error"

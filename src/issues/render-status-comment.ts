@@ -19,6 +19,15 @@ export interface VerificationSummary {
   checks: { check: string; outcome: string; message?: string }[];
 }
 
+/**
+ * The run whose verdict counts: the live one once it ran checks on the page; a page this server cannot
+ * reach (the verifier may have no network) leaves the verdict to the run on the exact committed tree.
+ */
+export function decidingRun(local: VerificationSummary | null, live: VerificationSummary | null): VerificationSummary | null {
+  const liveRan = live?.checks.some((c) => c.outcome === "pass" || c.outcome === "fail");
+  return live && liveRan ? live : local;
+}
+
 /** The local (before commit) and live verification the steps stored in the result. */
 export function verificationOf(result: BriefResult): { local: VerificationSummary | null; live: VerificationSummary | null } {
   const v = (result.verification ?? {}) as { local?: unknown; live?: unknown };
@@ -78,7 +87,7 @@ export function renderStatusComment(brief: Brief, status: BriefStatus, result: B
 
   const { local, live } = verificationOf(result);
   if (local) lines.push("", `**Checks:** ${describeVerification(local)}${live ? `; on the live page: ${describeVerification(live)}` : ""}`);
-  const failing = (live?.checks.length ? live : local)?.checks.filter((c) => c.outcome === "fail" || c.outcome === "error") ?? [];
+  const failing = decidingRun(local, live)?.checks.filter((c) => c.outcome === "fail" || c.outcome === "error") ?? [];
   for (const c of failing.slice(0, 10)) lines.push(`- ❌ <code>${code(c.check)}</code>${c.message ? `: ${inline(c.message)}` : ""}`);
 
   if (event === "failed") {
@@ -107,6 +116,8 @@ function link(text: string, url: string | null): string {
 function describeVerification(v: VerificationSummary): string {
   if (v.status === "skipped") return `skipped${v.skippedReason ? ` (${inline(v.skippedReason)})` : ""}`;
   if (v.status === "error") return `could not run${v.skippedReason ? ` (${inline(v.skippedReason)})` : ""}`;
+  const ran = v.checks.some((c) => c.outcome === "pass" || c.outcome === "fail");
+  if (!ran && v.checks.length > 0) return `could not run (${inline(v.checks[0]!.message ?? "no check ran")})`;
   return `${v.passed} of ${v.total} passed`;
 }
 

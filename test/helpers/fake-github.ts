@@ -18,9 +18,19 @@ interface Pull {
   merged_at: string | null;
   merge_commit_sha: string | null;
 }
+interface IssueComment {
+  id: number;
+  issue: number;
+  body: string;
+  edits: number;
+}
 interface Repo {
   owner: string;
   name: string;
+  comments: IssueComment[];
+  reactions: { issue: number; content: string }[];
+  checkRuns: { id: number; head_sha: string; name: string; status?: string; conclusion?: string; output?: { title?: string; summary?: string } }[];
+  reviewRequests: { pull: number; reviewers: string[] }[];
   refs: Map<string, string>;
   pages: { build_type: string; source?: unknown } | null;
   pulls: Pull[];
@@ -95,12 +105,25 @@ export class FakeGitHub {
   private createRepo(org: string, body: Record<string, unknown>): [number, unknown] {
     const name = String(body.name);
     if (this.repos.has(`${org}/${name}`)) return [422, { message: "Repository creation failed.", errors: [{ message: "name already exists on this account" }] }];
-    const repo: Repo = { owner: org, name, refs: new Map(), pages: null, pulls: [], description: String(body.description ?? ""), private: Boolean(body.private) };
+    const repo = this.addRepo(org, name, { description: String(body.description ?? ""), private: Boolean(body.private) });
     const tree = this.putTree(new Map([["README.md", this.putBlob(Buffer.from(`# ${name}\n`))]]));
     const init = this.putCommit({ tree, parents: [], message: "Initial commit" });
     repo.refs.set("main", init);
-    this.repos.set(`${org}/${name}`, repo);
     return [201, this.repoJson(repo)];
+  }
+
+  /** Permission levels of people on the organization's repositories (default: read). */
+  readonly permissions = new Map<string, string>();
+  private nextId = 100;
+
+  /** A repository that exists already (e.g. the one where people file brief issues). */
+  addRepo(owner: string, name: string, options: { description?: string; private?: boolean } = {}): Repo {
+    const repo: Repo = {
+      owner, name, refs: new Map(), pages: null, pulls: [], description: options.description ?? "", private: options.private ?? false,
+      comments: [], reactions: [], checkRuns: [], reviewRequests: [],
+    };
+    this.repos.set(`${owner}/${name}`, repo);
+    return repo;
   }
 
   repoJson(repo: Repo) {
@@ -202,7 +225,61 @@ export class FakeGitHub {
       Object.assign(pull, { state: "closed", merged_at: new Date().toISOString(), merge_commit_sha: merged });
       return [200, { sha: merged, merged: true, message: "Pull Request successfully merged" }];
     }
+    if (method === "GET" && rest.startsWith("/contents/")) return [404, { message: "Not Found" }];
+    if (method === "GET" && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) {
+      const permission = this.permissions.get(m[1]!) ?? "read";
+      return [200, { permission, role_name: permission, user: { login: m[1] } }];
+    }
+    if (method === "POST" && (m = /^\/issues\/(\d+)\/reactions$/.exec(rest))) {
+      repo.reactions.push({ issue: Number(m[1]), content: String(body.content) });
+      return [201, { id: this.nextId++, content: body.content }];
+    }
+    if (method === "POST" && /^\/issues\/comments\/\d+\/reactions$/.test(rest)) return [201, { id: this.nextId++, content: body.content }];
+    if (method === "GET" && (m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
+      return [200, repo.comments.filter((c) => c.issue === Number(m![1])).map((c) => this.commentJson(repo, c))];
+    }
+    if (method === "POST" && (m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
+      const comment = { id: this.nextId++, issue: Number(m[1]), body: String(body.body), edits: 0 };
+      repo.comments.push(comment);
+      return [201, this.commentJson(repo, comment)];
+    }
+    if (method === "PATCH" && (m = /^\/issues\/comments\/(\d+)$/.exec(rest))) {
+      const comment = repo.comments.find((c) => c.id === Number(m![1]));
+      if (!comment) return [404, { message: "Not Found" }];
+      Object.assign(comment, { body: String(body.body), edits: comment.edits + 1 });
+      return [200, this.commentJson(repo, comment)];
+    }
+    if (key === "POST /check-runs") {
+      const run = { id: this.nextId++, ...(body as { head_sha: string; name: string }) };
+      repo.checkRuns.push(run);
+      return [201, { id: run.id, html_url: `https://github.com/${repo.owner}/${repo.name}/runs/${run.id}` }];
+    }
+    if (method === "PATCH" && (m = /^\/check-runs\/(\d+)$/.exec(rest))) {
+      const run = repo.checkRuns.find((r) => r.id === Number(m![1]));
+      if (!run) return [404, { message: "Not Found" }];
+      Object.assign(run, body);
+      return [200, { id: run.id }];
+    }
+    if (method === "POST" && (m = /^\/pulls\/(\d+)\/requested_reviewers$/.exec(rest))) {
+      repo.reviewRequests.push({ pull: Number(m[1]), reviewers: body.reviewers as string[] });
+      return [201, this.pullJson(repo, repo.pulls[Number(m[1]) - 1]!)];
+    }
+    if (method === "GET" && /^\/pulls\/\d+\/comments$/.test(rest)) return [200, this.reviewComments];
     return [404, { message: `fake GitHub has no route for ${method} ${rest}` }];
+  }
+
+  /** Line comments the next review lists (GET /pulls/{n}/comments). */
+  reviewComments: unknown[] = [];
+
+  /** A person merges a pull request on GitHub (squash), as the merge button would. */
+  mergeByPerson(fullName: string, number: number): string {
+    const [status, body] = this.repoRoute(this.repos.get(fullName)!, "PUT", `/pulls/${number}/merge`, new URLSearchParams(), { commit_title: `Merge #${number}` });
+    if (status !== 200) throw new Error("merge failed");
+    return (body as { sha: string }).sha;
+  }
+
+  private commentJson(repo: Repo, c: IssueComment) {
+    return { id: c.id, body: c.body, html_url: `https://github.com/${repo.owner}/${repo.name}/issues/${c.issue}#issuecomment-${c.id}`, user: { login: "brief-bot[bot]", type: "Bot" } };
   }
 
   /** The files of a branch, as GitHub would serve them. */
