@@ -32,7 +32,12 @@ export function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: LAUNCH_ARGS });
 }
 
+/** What inspect returns when the browser died under it (the run says nothing about the app). */
+const BROWSER_GONE = Symbol("browser gone");
+
 interface PageRun {
+  /** True when a check left the page unresponsive. */
+  hung?: boolean;
   pageErrors: string[];
   consoleErrors: string[];
   failedRequests: string[];
@@ -91,19 +96,22 @@ export class ChromiumVerifier implements Verifier {
       for (let attempt = 1; ; attempt++) {
         signal?.throwIfAborted();
         const browser = await this.connectedBrowser();
-        try {
-          const run = await this.inspect(browser, url, checks, block, signal);
-          if (browser.isConnected()) return run;
-        } catch (error) {
-          if (signal?.aborted) throw signal.reason;
-          if (browser.isConnected()) throw error;
-        }
+        const run = await this.inspect(browser, url, checks, block, signal);
+        if (run !== BROWSER_GONE) return run;
+        await this.discard(browser);
         if (attempt >= 2) throw new RetryableError("Chromium closed twice while verifying the app; verify again later");
         this.options.log?.warn({ url }, "browser closed during verification; relaunching");
       }
     } finally {
       release();
     }
+  }
+
+  /** Forgets a browser that failed under a verification, so the next one launches a fresh one. */
+  private async discard(browser: Browser): Promise<void> {
+    const current = this.browser;
+    if (current && (await current.catch(() => null)) === browser && this.browser === current) this.browser = null;
+    await browser.close().catch(() => undefined);
   }
 
   private async connectedBrowser(): Promise<Browser> {
@@ -134,20 +142,51 @@ export class ChromiumVerifier implements Verifier {
     return this.browser;
   }
 
-  private async inspect(browser: Browser, url: string, checks: NormalizedCheck[], block: boolean, signal?: AbortSignal): Promise<PageRun> {
-    const context = await browser.newContext({ serviceWorkers: "block" });
-    // Closing the context ends whatever the page is doing; the caller then sees the abort.
-    const onAbort = () => void context.close().catch(() => undefined);
-    signal?.addEventListener("abort", onAbort, { once: true });
+  private async inspect(
+    browser: Browser,
+    url: string,
+    checks: NormalizedCheck[],
+    block: boolean,
+    signal?: AbortSignal,
+  ): Promise<PageRun | typeof BROWSER_GONE> {
+    let context: BrowserContext;
     try {
-      return await this.inspectIn(context, url, checks, block);
+      context = await browser.newContext({ serviceWorkers: "block" });
+    } catch (error) {
+      if (!browser.isConnected()) return BROWSER_GONE;
+      throw error;
+    }
+    let aborted: (() => void) | undefined;
+    try {
+      // An abort closes the context, which ends whatever the page is doing, and rejects at once.
+      const abort = new Promise<never>((_, reject) => {
+        aborted = () => reject(signal?.reason);
+        signal?.addEventListener("abort", aborted, { once: true });
+        if (signal?.aborted) aborted();
+      });
+      let contextClosed = false;
+      context.on("close", () => (contextClosed = true));
+      const inspection = this.inspectIn(context, url, checks, block);
+      inspection.catch(() => undefined);
+      let outcome: { run: PageRun; page: Page };
+      try {
+        outcome = await Promise.race([inspection, abort]);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (contextClosed || !browser.isConnected()) return BROWSER_GONE;
+        throw error;
+      }
+      const { run, page } = outcome;
+      // A page that no longer answers (and was not hung by the app) means the browser went away under the checks.
+      if (!run.hung && !(await responsive(page))) return BROWSER_GONE;
+      return run;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      if (aborted) signal?.removeEventListener("abort", aborted);
       await context.close().catch(() => undefined);
     }
   }
 
-  private async inspectIn(context: BrowserContext, url: string, checks: NormalizedCheck[], block: boolean): Promise<PageRun> {
+  private async inspectIn(context: BrowserContext, url: string, checks: NormalizedCheck[], block: boolean): Promise<{ run: PageRun; page: Page }> {
     const origin = new URL(url).origin;
     const run: PageRun = { pageErrors: [], consoleErrors: [], failedRequests: [], checks: [], blockedHosts: [] };
     // URLs already reported (blocked or failed), so the browser's own "Failed to load resource" lines add nothing.
@@ -197,10 +236,13 @@ export class ChromiumVerifier implements Verifier {
     try {
       await page.goto(url, { waitUntil: "load", timeout: this.pageTimeoutMs });
     } catch (error) {
+      // A closed page means the browser went away; any other page that did not load is not probed again.
+      if (page.isClosed()) return { run, page };
+      run.hung = true;
       const why = `the page did not load: ${describeError(error)}`;
       run.pageErrors.push(why);
       run.checks = checks.map((c) => (c.kind === "js" ? { check: c.text, kind: "js", outcome: "error", message: why } : skippedText(c.text)));
-      return markNeedsNetwork(run);
+      return { run: markNeedsNetwork(run), page };
     }
     await settle(() => inFlight, () => lastActivity);
 
@@ -211,10 +253,13 @@ export class ChromiumVerifier implements Verifier {
       else {
         const { timedOut, ...result } = await this.evaluateCheck(page, check.code);
         run.checks.push({ check: check.text, kind: "js", ...result });
-        if (timedOut && !(await responsive(page))) hung = "not run: the page stopped responding (a script never finished)";
+        if (timedOut && !(await responsive(page))) {
+          hung = "not run: the page stopped responding (a script never finished)";
+          run.hung = true;
+        }
       }
     }
-    return markNeedsNetwork(run);
+    return { run: markNeedsNetwork(run), page };
   }
 
   private async evaluateCheck(page: Page, code: string): Promise<Pick<CheckResult, "outcome" | "message"> & { timedOut?: boolean }> {
