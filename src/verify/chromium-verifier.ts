@@ -1,5 +1,5 @@
 import { parse as parseJavaScript, type BlockStatement, type Program } from "acorn";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, errors, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { Logger } from "pino";
 import type { ForgeFile } from "../forge/forge.js";
 import type { NormalizedCheck } from "../intake/brief-schema.js";
@@ -236,8 +236,8 @@ export class ChromiumVerifier implements Verifier {
     try {
       await page.goto(url, { waitUntil: "load", timeout: this.pageTimeoutMs });
     } catch (error) {
-      // A closed page means the browser went away; any other page that did not load is not probed again.
-      if (page.isClosed()) return { run, page };
+      // A page that no longer answers means the browser went away (inspect retries); otherwise the app did not load.
+      if (!(error instanceof errors.TimeoutError) && !(await responsive(page))) return { run, page };
       run.hung = true;
       const why = `the page did not load: ${describeError(error)}`;
       run.pageErrors.push(why);

@@ -279,3 +279,12 @@ test("a model that answers no valid JSON twice fails the brief before anything i
   expect(github.writes).toEqual([]);
   expect(garbage.pendingMocks()).toEqual([]);
 });
+
+test("an existing repository that brief-bot did not create is never touched", async () => {
+  github.addRepo("acme", "sales-summary-a1b2c");
+  modelAnswers(round1Answer());
+  const status = await finished(await submit(validBrief()));
+  expect(status.state).toBe("failed");
+  expect(status.error).toBe("repository acme/sales-summary-a1b2c already exists and was not created by brief-bot");
+  expect(github.writes).toEqual([]);
+});

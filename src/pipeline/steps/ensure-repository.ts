@@ -16,22 +16,24 @@ export const ensureRepository: Step = {
     const name = repoNameForTask(ctx.brief.task);
     const fullName = `${owner}/${name}`;
     const forge = await ctx.deps.forgeFor(ctx.brief);
-    const claim = ctx.deps.store.claimRepository(fullName, ctx.brief.task, ctx.brief.id);
-    if (claim.task !== ctx.brief.task) {
-      throw new PermanentError(`repository ${fullName} belongs to task ${claim.task}`, "use a distinct task name");
+    const owned = ctx.deps.store.repositoryOwner(fullName);
+    if (owned && owned.task !== ctx.brief.task) {
+      throw new PermanentError(`repository ${fullName} belongs to task ${owned.task}`, "use a distinct task name");
     }
     let repo = await forge.getRepository({ owner, name });
-    if (repo && claim.createdBy !== ctx.brief.id && !ctx.deps.store.repositoryOwner(fullName)) {
+    if (repo && !owned) {
       throw new PermanentError(`repository ${fullName} already exists and was not created by brief-bot`, "rename the task or remove that repository");
     }
-    if (!repo) {
+    if (repo) {
+      ctx.event("repository.reused", { repo: repo.fullName });
+    } else {
+      // Claimed before it is created: a crash in between leaves a claim, and the retry creates it.
+      ctx.deps.store.claimRepository(fullName, ctx.brief.task, ctx.brief.id);
       repo = await forge.createRepository(
         { owner, name },
         { description: repoDescription(ctx.brief.brief), private: (ctx.brief.options?.visibility ?? ctx.deps.settings.visibility) === "private" },
       );
       ctx.event("repository.created", { repo: repo.fullName });
-    } else {
-      ctx.event("repository.reused", { repo: repo.fullName });
     }
     ctx.result({ repo_url: repo.htmlUrl, repo_full_name: repo.fullName });
     return repo;
