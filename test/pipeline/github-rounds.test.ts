@@ -288,3 +288,55 @@ test("an existing repository that brief-bot did not create is never touched", as
   expect(status.error).toBe("repository acme/sales-summary-a1b2c already exists and was not created by brief-bot");
   expect(github.writes).toEqual([]);
 });
+
+describe("with Chromium verifying before the commit", () => {
+  let verifying: BriefBot;
+  let verifyingUrl: string;
+  beforeEach(async () => {
+    await bot.close();
+    const env = testEnv({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "webhook-secret", BRIEF_OWNER: "acme", OPENAI_API_KEY: "sk-test-key", OPENAI_BASE_URL: "https://llm.test/v1", LLM_MODEL: "test-model", VERIFY: "on" });
+    const probot = new Probot({
+      appId: 1,
+      privateKey,
+      secret: "webhook-secret",
+      log: silentLog,
+      Octokit: ForgeOctokit.defaults((options: Record<string, any> = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
+    });
+    verifying = createBriefBot(env, silentLog, { probot, clock: { now: () => Date.now(), sleep: async () => undefined }, allowPrivateUrls: true });
+    verifyingUrl = await verifying.listen(0, "127.0.0.1");
+    bot = verifying;
+    url = verifyingUrl;
+  });
+
+  test("a failing check goes back to the model, and the repaired app ships with every check passing", async () => {
+    const broken = {
+      files: [
+        { path: "index.html", content: "<!doctype html><html><head><title>Sales</title><script src=\"app.js\"></script></head><body><p id=\"total\">30</p></body></html>" },
+        { path: "app.js", content: "document.title = 'Sales';\n" },
+      ],
+      deletions: [],
+      summary: "A sales page.",
+    };
+    const repaired = {
+      files: [{ path: "index.html", content: "<!doctype html><html><head><title>Sales</title><script src=\"app.js\"></script></head><body><p id=\"total-sales\">30</p></body></html>" }],
+      deletions: [],
+      summary: "Renames #total to #total-sales.",
+    };
+    modelAnswers(broken, repaired);
+    github.buildingPolls = 0;
+    nock("https://acme.github.io").get("/sales-summary-a1b2c/").reply(200, "ok");
+    nock("https://evaluator.example.com").post("/notify").reply(200, {});
+
+    const status = await finished(await submit(validBrief()));
+
+    expect(status.state).toBe("succeeded");
+    expect(github.filesAt(REPO).get("index.html")!.toString()).toContain('id="total-sales"');
+    expect(github.commitsOn(REPO)).toHaveLength(2);
+    expect(status.verification.local).toMatchObject({ status: "passed", attempts: 2, passed: 2, total: 3 }); // the third check is words, for a person or a judge
+    expect(status.usage.calls).toBe(2);
+    // The repair prompt quoted the failing check and what the browser said.
+    const repairPrompt = JSON.stringify(modelRequests[1]!.messages);
+    expect(repairPrompt).toContain("document.querySelector('#total-sales') !== null");
+    expect(repairPrompt).toMatch(/check failed/);
+  });
+});
