@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { Probot, createNodeMiddleware, type ApplicationFunction } from "probot";
 import type { Env } from "./config/env.js";
-import { forgeKind, hasAppCredentials, modelKind } from "./config/env.js";
+import { ConfigError, forgeKind, hasAppCredentials, modelKind } from "./config/env.js";
 import type { Brief } from "./intake/brief-schema.js";
 import { createBriefRoute } from "./intake/brief-route.js";
 import { createHttpServer } from "./http/create-http-server.js";
@@ -197,7 +197,12 @@ function createWriter(env: Env, log: Logger): AppWriter {
 
 function createVerifier(env: Env, log: Logger): Verifier {
   if (!env.VERIFY) return new SkippedVerifier("verification is off (VERIFY=off)");
-  const executablePath = findChromium(env.CHROMIUM_PATH);
+  let executablePath: string | null;
+  try {
+    executablePath = findChromium(env.CHROMIUM_PATH);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   if (!executablePath) return new SkippedVerifier();
   return new ChromiumVerifier({ executablePath, checkTimeoutMs: env.VERIFY_CHECK_TIMEOUT_MS, log: log.child({ component: "verifier" }) });
 }

@@ -1,14 +1,15 @@
-import { ConfigError, parseEnv } from "./config/env.js";
 import type { Logger } from "pino";
+import { ConfigError, parseEnv, type Env } from "./config/env.js";
 import { createLogger } from "./log/logger.js";
-import { createBriefBot } from "./create-brief-bot.js";
+import { createBriefBot, type BriefBot } from "./create-brief-bot.js";
 import { issueWebhooks } from "./issues/issue-webhooks.js";
 
-/** Starts brief-bot: parses the environment (one line naming a bad variable), serves, and stops cleanly. */
-async function main(): Promise<void> {
-  let env;
+/** Parses the environment and builds the app; a configuration problem is one line naming the variable. */
+function configure(): { env: Env; log: Logger; bot: BriefBot } {
   try {
-    env = parseEnv(process.env);
+    const env = parseEnv(process.env);
+    const log = createLogger({ level: env.LOG_LEVEL });
+    return { env, log, bot: createBriefBot(env, log, { webhooks: issueWebhooks }) };
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`brief-bot: ${error.message} (see .env.example)`);
@@ -16,8 +17,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ level: env.LOG_LEVEL });
-  const bot = createBriefBot(env, log, { webhooks: issueWebhooks });
+}
+
+/** Starts brief-bot: serves, runs jobs, and stops cleanly (running jobs resume on the next start). */
+async function main(): Promise<void> {
+  const { env, log, bot } = configure();
   const url = await bot.listen();
   const proxy = env.WEBHOOK_PROXY_URL ? await startWebhookProxy(env.WEBHOOK_PROXY_URL, `${url}${env.WEBHOOK_PATH}`, log) : null;
   let closing = false;

@@ -158,12 +158,14 @@ export class ChromiumVerifier implements Verifier {
     }
     let aborted: (() => void) | undefined;
     try {
-      // An abort closes the context, which ends whatever the page is doing, and rejects at once.
+      // An abort rejects at once; closing the context (finally) ends whatever the page is still doing.
       const abort = new Promise<never>((_, reject) => {
         aborted = () => reject(signal?.reason);
         signal?.addEventListener("abort", aborted, { once: true });
         if (signal?.aborted) aborted();
       });
+      // An abort after the race is decided is handled by the signal's owner, not here.
+      abort.catch(() => undefined);
       let contextClosed = false;
       context.on("close", () => (contextClosed = true));
       const inspection = this.inspectIn(context, url, checks, block);
@@ -177,8 +179,11 @@ export class ChromiumVerifier implements Verifier {
         throw error;
       }
       const { run, page } = outcome;
-      // A page that no longer answers (and was not hung by the app) means the browser went away under the checks.
-      if (!run.hung && !(await responsive(page))) return BROWSER_GONE;
+      // A page that no longer answers (and was not hung by the app) may mean the browser went away under the checks.
+      if (!run.hung && !(await responsive(page))) {
+        await Promise.race([new Promise((resolve) => context.once("close", resolve)), delay(PROBE_MS)]);
+        if (contextClosed || page.isClosed() || !browser.isConnected()) return BROWSER_GONE;
+      }
       return run;
     } finally {
       if (aborted) signal?.removeEventListener("abort", aborted);
@@ -236,9 +241,8 @@ export class ChromiumVerifier implements Verifier {
     try {
       await page.goto(url, { waitUntil: "load", timeout: this.pageTimeoutMs });
     } catch (error) {
-      // A page that no longer answers means the browser went away (inspect retries); otherwise the app did not load.
-      if (!(error instanceof errors.TimeoutError) && !(await responsive(page))) return { run, page };
-      run.hung = true;
+      // A load that timed out leaves a page not worth probing; other failures may be the browser going away.
+      if (error instanceof errors.TimeoutError) run.hung = true;
       const why = `the page did not load: ${describeError(error)}`;
       run.pageErrors.push(why);
       run.checks = checks.map((c) => (c.kind === "js" ? { check: c.text, kind: "js", outcome: "error", message: why } : skippedText(c.text)));
@@ -342,8 +346,12 @@ async function settle(inFlight: () => number, lastActivity: () => number): Promi
   const deadline = performance.now() + SETTLE_MAX_MS;
   while (performance.now() < deadline) {
     if (inFlight() <= 0 && performance.now() - lastActivity() >= QUIET_MS) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(20);
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function responsive(page: Page): Promise<boolean> {
