@@ -27,6 +27,7 @@ import type { Verifier } from "./verify/verifier.js";
 import { ChromiumVerifier } from "./verify/chromium-verifier.js";
 import { SkippedVerifier } from "./verify/skipped-verifier.js";
 import { findChromium } from "./verify/find-chromium.js";
+import { ModelJudge } from "./verify/model-judge.js";
 import { createSafeFetch, type FetchLike } from "./net/safe-fetch.js";
 import { realClock, type Clock, type PipelineDeps, type StatusReporter } from "./pipeline/pipeline-deps.js";
 import { createBriefProcessor } from "./pipeline/process-brief.js";
@@ -204,5 +205,21 @@ function createVerifier(env: Env, log: Logger): Verifier {
     throw new ConfigError((error as Error).message);
   }
   if (!executablePath) return new SkippedVerifier();
-  return new ChromiumVerifier({ executablePath, checkTimeoutMs: env.VERIFY_CHECK_TIMEOUT_MS, log: log.child({ component: "verifier" }) });
+  const judge =
+    env.VERIFY_JUDGE && modelKind(env) === "openai"
+      ? new ModelJudge({
+          apiKey: env.OPENAI_API_KEY!,
+          ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+          model: env.LLM_MODEL,
+          vision: env.LLM_VISION,
+          price: parsePrice(env.LLM_PRICE_PER_MTOK),
+          timeoutMs: env.LLM_TIMEOUT_MS,
+        })
+      : undefined;
+  return new ChromiumVerifier({
+    executablePath,
+    checkTimeoutMs: env.VERIFY_CHECK_TIMEOUT_MS,
+    log: log.child({ component: "verifier" }),
+    ...(judge ? { judge } : {}),
+  });
 }

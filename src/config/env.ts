@@ -62,6 +62,8 @@ export const envSchema = z.object({
 
   CHROMIUM_PATH: z.string().optional(),
   VERIFY: onOff.default(true),
+  /** Ask the model to judge natural-language checks from the page's text and a screenshot (needs a model). */
+  VERIFY_JUDGE: onOff.default(false),
   VERIFY_MAX_REPAIRS: z.coerce.number().int().min(0).default(2),
   VERIFY_CHECK_TIMEOUT_MS: positiveInt.default(5_000),
 

@@ -185,7 +185,8 @@ function currentFilesSection(files: TextFile[]): string {
  * Wraps untrusted text between BEGIN/END lines carrying a hash of the text itself, so the text cannot
  * contain its own closing line. Plain lines rather than HTML comments: briefs and pages are full of those.
  */
-function delimit(label: string, content: string): string {
+/** Untrusted text between BEGIN/END lines tagged with its own hash, so it cannot close its own block. */
+export function delimit(label: string, content: string): string {
   const tag = createHash("sha256").update(content).digest("hex").slice(0, 12);
   return `----- BEGIN ${label} ${tag} -----\n${content}\n----- END ${label} ${tag} -----`;
 }

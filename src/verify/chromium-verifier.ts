@@ -2,6 +2,8 @@ import { parse as parseJavaScript, type BlockStatement, type Program } from "aco
 import { chromium, errors, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { Logger } from "pino";
 import type { ForgeFile } from "../forge/forge.js";
+import type { CheckJudge } from "./model-judge.js";
+import type { Usage } from "../model/app-writer.js";
 import type { NormalizedCheck } from "../intake/brief-schema.js";
 import { describeError, RetryableError } from "../pipeline/errors.js";
 import { serveFiles } from "./serve-files.js";
@@ -17,6 +19,8 @@ export interface ChromiumVerifierOptions {
   /** Pages checked at the same time (each is a browser context on the shared browser). */
   concurrency?: number;
   log?: Logger;
+  /** Decides natural-language checks from the page's text and a screenshot (VERIFY_JUDGE=on). */
+  judge?: CheckJudge;
   /** Starts the browser; defaults to launchChromium. */
   launch?: (executablePath: string) => Promise<Browser>;
 }
@@ -36,6 +40,7 @@ export function launchChromium(executablePath: string): Promise<Browser> {
 const BROWSER_GONE = Symbol("browser gone");
 
 interface PageRun {
+  judgeUsage?: Usage;
   /** True when a check left the page unresponsive. */
   hung?: boolean;
   pageErrors: string[];
@@ -251,8 +256,9 @@ export class ChromiumVerifier implements Verifier {
     await settle(() => inFlight, () => lastActivity);
 
     let hung: string | null = null;
+    const verdicts = await this.judgeTextChecks(page, checks, run);
     for (const check of checks) {
-      if (check.kind === "text") run.checks.push(skippedText(check.text));
+      if (check.kind === "text") run.checks.push(verdicts.get(check.text) ?? skippedText(check.text));
       else if (hung) run.checks.push({ check: check.text, kind: "js", outcome: "error", message: hung });
       else {
         const { timedOut, ...result } = await this.evaluateCheck(page, check.code);
@@ -264,6 +270,27 @@ export class ChromiumVerifier implements Verifier {
       }
     }
     return { run: markNeedsNetwork(run), page };
+  }
+
+  /** Natural-language checks go to the model judge, when there is one, with the page's text and a screenshot. */
+  private async judgeTextChecks(page: Page, checks: NormalizedCheck[], run: PageRun): Promise<Map<string, CheckResult>> {
+    const verdicts = new Map<string, CheckResult>();
+    const texts = checks.filter((c) => c.kind === "text").map((c) => c.text);
+    if (!this.options.judge || texts.length === 0) return verdicts;
+    try {
+      const pageText = await page.locator("body").innerText({ timeout: this.checkTimeoutMs }).catch(() => "");
+      const screenshot = await page.screenshot({ type: "png", timeout: this.checkTimeoutMs }).catch(() => null);
+      const { verdicts: answers, usage } = await this.options.judge.judge({ pageText, screenshot, checks: texts });
+      run.judgeUsage = usage;
+      texts.forEach((text, i) => {
+        const v = answers[i]!;
+        verdicts.set(text, { check: text, kind: "text", outcome: v.pass ? "pass" : "fail", message: v.reason });
+      });
+    } catch (error) {
+      this.options.log?.warn({ err: error }, "the model judge failed; natural-language checks are not judged");
+      for (const text of texts) verdicts.set(text, { check: text, kind: "text", outcome: "skipped", message: `not judged: ${describeError(error)}` });
+    }
+    return verdicts;
   }
 
   private async evaluateCheck(page: Page, code: string): Promise<Pick<CheckResult, "outcome" | "message"> & { timedOut?: boolean }> {
@@ -418,6 +445,7 @@ function buildReport(staticErrors: string[], run: PageRun, started: number): Ver
     checks: run.checks,
     passed: run.checks.filter((c) => c.outcome === "pass").length,
     durationMs: Math.round(performance.now() - started),
+    ...(run.judgeUsage ? { judgeUsage: run.judgeUsage } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { NormalizedCheck } from "../intake/brief-schema.js";
 import type { ForgeFile } from "../forge/forge.js";
+import type { Usage } from "../model/app-writer.js";
 
 export type CheckOutcome = "pass" | "fail" | "error" | "needs-network" | "skipped";
 
@@ -24,6 +25,8 @@ export interface VerificationReport {
   /** Checks that passed, for picking the best attempt. */
   passed: number;
   durationMs: number;
+  /** What the model judge of natural-language checks cost (VERIFY_JUDGE=on). */
+  judgeUsage?: Usage;
 }
 
 /** Checks a generated app before it ships: static checks, then the brief's checks in a real browser. */

@@ -2,7 +2,7 @@ import { normalizeCheck } from "../../intake/brief-schema.js";
 import { describeFailures, type VerificationReport } from "../../verify/verifier.js";
 import { describeError } from "../errors.js";
 import { SkippedVerifier } from "../../verify/skipped-verifier.js";
-import { spentUsd, writeAndRecord } from "../record-usage.js";
+import { recordUsage, spentUsd, writeAndRecord } from "../record-usage.js";
 import { overlay, textFiles } from "../app-files.js";
 import { roundTree } from "../round-files.js";
 import type { Step, StepContext } from "../step.js";
@@ -77,7 +77,9 @@ const verificationOff = new SkippedVerifier("verification is off in this reposit
 async function check(ctx: StepContext, written: WrittenApp): Promise<VerificationReport> {
   const { tree } = await roundTree(ctx, written);
   const verifier = ctx.brief.options?.verify === false ? verificationOff : ctx.deps.verifier;
-  return verifier.verifyFiles(tree, ctx.brief.checks.map(normalizeCheck), ctx.signal);
+  const report = await verifier.verifyFiles(tree, ctx.brief.checks.map(normalizeCheck), ctx.signal);
+  if (report.judgeUsage) recordUsage(ctx, report.judgeUsage);
+  return report;
 }
 
 function summarize(report: VerificationReport) {

@@ -9,6 +9,7 @@ export const verifyLive: Step = {
   title: "Check the live page",
   async run(ctx: StepContext) {
     const { url } = ctx.output<PagesInfo>("pages");
+    // JavaScript checks only: the natural-language ones were judged on the exact tree before the commit.
     const checks = ctx.brief.checks.map(normalizeCheck).filter((c) => c.kind === "js");
     const previous = ctx.deps.store.getResult(ctx.brief.id).verification as Record<string, unknown> | undefined;
     try {
