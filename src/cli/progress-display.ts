@@ -73,7 +73,8 @@ export function createProgressDisplay(options: ProgressDisplayOptions): Progress
           }
           break;
         case "step.finished":
-          stepLine(paint.green("✓"), at, []);
+          if (data.skipped === true) stepLine("–", at, ["skipped: nothing to do"]);
+          else stepLine(paint.green("✓"), at, []);
           break;
         case "step.failed":
           stepLine(paint.red("✗"), at, [paint.red(text(data.error) ?? "failed")]);

@@ -42,8 +42,10 @@ export async function runSteps(steps: Step[], brief: Brief, deps: PipelineDeps, 
     stepLog.info("step started");
     try {
       const output = await step.run(ctx);
-      store.finishStep(brief.id, step.name, "done", output ?? null);
-      store.appendEvent(brief.id, "step.finished", { step: step.name });
+      // A step with nothing to do (no evaluation URL, say) says so, and shows as skipped.
+      const skipped = typeof output === "object" && output !== null && (output as { skipped?: unknown }).skipped === true;
+      store.finishStep(brief.id, step.name, skipped ? "skipped" : "done", output ?? null);
+      store.appendEvent(brief.id, "step.finished", { step: step.name, ...(skipped ? { skipped: true } : {}) });
       stepLog.info("step finished");
     } catch (error) {
       store.finishStep(brief.id, step.name, "failed", store.getStep(brief.id, step.name)?.output ?? null, describeError(error));
