@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { posix } from "node:path";
 import type { ForgeFile } from "../forge/forge.js";
 import { normalizePath } from "./static-checks.js";
+import { contentTypeFor } from "../http/content-type.js";
 
 export interface ServedFiles {
   /** The site's root, ending in "/" (http://127.0.0.1:<port>/). */
@@ -10,39 +11,6 @@ export interface ServedFiles {
   close(): Promise<void>;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".htm": "text/html; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".webmanifest": "application/manifest+json; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".md": "text/markdown; charset=utf-8",
-  ".csv": "text/csv; charset=utf-8",
-  ".xml": "application/xml; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".ico": "image/x-icon",
-  ".wasm": "application/wasm",
-  ".woff": "font/woff",
-  ".woff2": "font/woff2",
-  ".ttf": "font/ttf",
-  ".otf": "font/otf",
-  ".mp3": "audio/mpeg",
-  ".wav": "audio/wav",
-  ".ogg": "audio/ogg",
-  ".mp4": "video/mp4",
-  ".webm": "video/webm",
-  ".pdf": "application/pdf",
-};
 
 /**
  * Serves a tree on a random loopback port the way GitHub Pages would: the file itself, `index.html` for a folder,
@@ -66,7 +34,7 @@ export async function serveFiles(files: ForgeFile[]): Promise<ServedFiles> {
     }
     const body = typeof found.content === "string" ? Buffer.from(found.content, "utf8") : found.content;
     res.writeHead(200, {
-      "content-type": CONTENT_TYPES[posix.extname(found.path).toLowerCase()] ?? "application/octet-stream",
+      "content-type": contentTypeFor(found.path),
       "content-length": body.length,
       "cache-control": "no-store",
     });

@@ -1,46 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname } from "node:path";
+import { contentTypeFor } from "../../http/content-type.js";
 import { isLocalRepoName, type LocalForge } from "./local-forge.js";
-
-const TEXT = "charset=utf-8";
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": `text/html; ${TEXT}`,
-  ".htm": `text/html; ${TEXT}`,
-  ".css": `text/css; ${TEXT}`,
-  ".js": `text/javascript; ${TEXT}`,
-  ".mjs": `text/javascript; ${TEXT}`,
-  ".json": `application/json; ${TEXT}`,
-  ".map": `application/json; ${TEXT}`,
-  ".webmanifest": `application/manifest+json; ${TEXT}`,
-  ".txt": `text/plain; ${TEXT}`,
-  ".md": `text/markdown; ${TEXT}`,
-  ".csv": `text/csv; ${TEXT}`,
-  ".xml": `application/xml; ${TEXT}`,
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".ico": "image/x-icon",
-  ".pdf": "application/pdf",
-  ".wasm": "application/wasm",
-  ".woff": "font/woff",
-  ".woff2": "font/woff2",
-  ".ttf": "font/ttf",
-  ".otf": "font/otf",
-  ".mp3": "audio/mpeg",
-  ".wav": "audio/wav",
-  ".ogg": "audio/ogg",
-  ".mp4": "video/mp4",
-  ".webm": "video/webm",
-};
-
-/** The content type GitHub Pages would send for a path; unknown extensions are plain bytes. */
-export function contentTypeFor(path: string): string {
-  return CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
-}
 
 /**
  * Serves the local forge's "Pages": GET/HEAD `<prefix>/<owner>/<name>/<path>` from the branch Pages was
@@ -57,13 +17,13 @@ export function createLocalPagesHandler(forge: LocalForge, prefix = "/pages"): (
     if (!pathname.startsWith(`${base}/`)) return false;
 
     if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD", "content-type": `text/plain; ${TEXT}` }).end("Method not allowed\n");
+      res.writeHead(405, { allow: "GET, HEAD", "content-type": `text/plain; charset=utf-8` }).end("Method not allowed\n");
       return true;
     }
     // Decode segment by segment, before any normalization, so "%2e%2e" or "%2F" cannot climb out of the site.
     const segments = decodeSegments(pathname.slice(base.length + 1));
     if (segments === null) {
-      res.writeHead(400, { "content-type": `text/plain; ${TEXT}` }).end("Bad path\n");
+      res.writeHead(400, { "content-type": `text/plain; charset=utf-8` }).end("Bad path\n");
       return true;
     }
     const [owner, name, ...rest] = segments;
@@ -106,7 +66,7 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, content
 }
 
 function notFound(res: ServerResponse): true {
-  res.writeHead(404, { "content-type": `text/plain; ${TEXT}` }).end("Not found\n");
+  res.writeHead(404, { "content-type": `text/plain; charset=utf-8` }).end("Not found\n");
   return true;
 }
 
