@@ -193,3 +193,45 @@ test("a labelled issue by someone without write permission builds nothing and ge
   expect(github.repos.get(ISSUES)!.comments).toHaveLength(1);
   expect(bot.store.countJobs()).toEqual({ queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
 });
+
+test("a route brief's round 2 with REVISION_MERGE=manual waits for the merge, then publishes and notifies", async () => {
+  await bot.close();
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    secret: WEBHOOK_SECRET,
+    log: silentLog,
+    Octokit: ProbotOctokit.defaults((options: OctokitOptions = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
+  });
+  const env = testEnv({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET, BRIEF_OWNER: "acme", REVISION_MERGE: "manual", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "https://llm.test/v1", VERIFY: "off" });
+  bot = createBriefBot(env, silentLog, { probot, clock: { now: () => Date.now(), sleep: async () => undefined }, webhooks: issueWebhooks, allowPrivateUrls: true });
+  url = await bot.listen(0, "127.0.0.1");
+  model(
+    { files: [{ path: "index.html", content: "<!doctype html><title>A</title>" }], deletions: [], summary: "A." },
+    { files: [{ path: "index.html", content: "<!doctype html><title>B</title>" }], deletions: [], summary: "B." },
+  );
+  nock("https://acme.github.io").get("/manual-task/").times(2).reply(200, "ok");
+  const notified: { round: number; commit_sha: string }[] = [];
+  const evaluator = nock("https://evaluator.example.com").post("/notify", (b) => notified.push(b) > 0).times(2).reply(200, {});
+  const send = async (round: number, nonce: string) => {
+    const body = { email: "a@example.com", secret: "test-secret-123", task: "manual-task", round, nonce, brief: "A page.", checks: [], evaluation_url: "https://evaluator.example.com/notify" };
+    const res = await fetch(`${url}/api/briefs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return ((await res.json()) as { id: string }).id;
+  };
+  await send(1, "n1");
+  await settled();
+  const id2 = await send(2, "n2");
+  await settled();
+  const repo = github.repos.get("acme/manual-task")!;
+  expect(repo.pulls[0]).toMatchObject({ state: "open", head: "brief-bot/round-2" });
+  expect(notified.map((n) => n.round)).toEqual([1]);
+
+  const mergeSha = github.mergeByPerson("acme/manual-task", 1);
+  const closed = onIssueRepo(example("pull_request", "closed"), "manual-task");
+  closed.pull_request = { ...closed.pull_request, number: 1, merged: true, merge_commit_sha: mergeSha, head: { ...closed.pull_request.head, ref: "brief-bot/round-2" } };
+  await deliver("pull_request", closed);
+  await settled();
+  expect(notified.map((n) => [n.round, n.commit_sha])).toEqual([[1, expect.any(String)], [2, mergeSha]]);
+  expect(bot.store.getJob(id2)?.state).toBe("succeeded");
+  expect(evaluator.pendingMocks()).toEqual([]);
+});

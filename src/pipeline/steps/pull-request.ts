@@ -4,6 +4,7 @@ import type { Step, StepContext } from "../step.js";
 import type { VerifiedApp } from "./verify-app.js";
 import { revisionBranch, type RevisionBase } from "./write-app.js";
 import { PermanentError } from "../errors.js";
+import { IssueIndex } from "../../issues/issue-index.js";
 
 /** Later rounds: a pull request whose body holds the brief, the checks and what changed. */
 export const openPullRequest: Step = {
@@ -24,6 +25,8 @@ export const openPullRequest: Step = {
         body: pullRequestBody(ctx, verified),
       }));
     ctx.result({ pr_url: pr.htmlUrl, pr_number: pr.number });
+    // The merge webhook finds the round by its pull request (route briefs with REVISION_MERGE=manual too).
+    new IssueIndex(ctx.deps.store).setPullRequest(repo.fullName, pr.number, ctx.brief.id);
     ctx.event("pull-request", { number: pr.number, url: pr.htmlUrl });
     return pr;
   },
