@@ -10,6 +10,8 @@ export const redactPaths = [
   "request.headers.authorization",
   "err.request.headers.authorization",
   "err.response.headers.authorization",
+  "err.event.signature",
+  "event.signature",
   "secret",
   "*.secret",
   "body.secret",
