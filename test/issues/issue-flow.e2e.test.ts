@@ -1,6 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
 import { createBriefBot, type BriefBot } from "../../src/create-brief-bot.js";
 import { issueWebhooks } from "../../src/issues/issue-webhooks.js";
 import { ChromiumVerifier } from "../../src/verify/chromium-verifier.js";
@@ -8,10 +7,9 @@ import { findChromium } from "../../src/verify/find-chromium.js";
 import type { Clock } from "../../src/pipeline/pipeline-deps.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { silentLog, testEnv } from "../helpers/test-env.js";
-import { example, INSTALLATION_ID, WEBHOOK_SECRET } from "../fixtures/webhooks/github-app.js";
-import { generateKeyPairSync } from "node:crypto";
+import { example, INSTALLATION_ID, newTestProbot, TEST_PRIVATE_KEY, WEBHOOK_SECRET } from "../fixtures/webhooks/github-app.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = TEST_PRIVATE_KEY;
 const ISSUES = "acme/Hello-World";
 const GENERATED = "acme/sales-summary";
 const PAGES = "https://acme.github.io/sales-summary/";
@@ -30,8 +28,6 @@ js: document.querySelector('#total-sales') !== null
 ### Evaluation URL
 
 _No response_`;
-
-type OctokitOptions = NonNullable<ConstructorParameters<typeof ProbotOctokit>[0]>;
 
 let github: FakeGitHub;
 let bot: BriefBot;
@@ -52,13 +48,7 @@ beforeEach(async () => {
   github.install();
   prompts = [];
   const clock: Clock = { now: () => Date.now(), sleep: async () => undefined };
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    secret: WEBHOOK_SECRET,
-    log: silentLog,
-    Octokit: ProbotOctokit.defaults((options: OctokitOptions = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
-  });
+  const probot = newTestProbot(silentLog);
   const env = testEnv({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "https://llm.test/v1", LLM_MODEL: "test-model" });
   bot = createBriefBot(env, silentLog, { probot, clock, verifier: new ChromiumVerifier({ executablePath: findChromium(process.env.CHROMIUM_PATH)! }), webhooks: issueWebhooks, allowPrivateUrls: true });
   url = await bot.listen(0, "127.0.0.1");
@@ -196,13 +186,7 @@ test("a labelled issue by someone without write permission builds nothing and ge
 
 test("a route brief's round 2 with REVISION_MERGE=manual waits for the merge, then publishes and notifies", async () => {
   await bot.close();
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    secret: WEBHOOK_SECRET,
-    log: silentLog,
-    Octokit: ProbotOctokit.defaults((options: OctokitOptions = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
-  });
+  const probot = newTestProbot(silentLog);
   const env = testEnv({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET, BRIEF_OWNER: "acme", REVISION_MERGE: "manual", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "https://llm.test/v1", VERIFY: "off" });
   bot = createBriefBot(env, silentLog, { probot, clock: { now: () => Date.now(), sleep: async () => undefined }, webhooks: issueWebhooks, allowPrivateUrls: true });
   url = await bot.listen(0, "127.0.0.1");

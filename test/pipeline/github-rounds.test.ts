@@ -1,13 +1,11 @@
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
-import { Probot } from "probot";
 import { createBriefBot, type BriefBot } from "../../src/create-brief-bot.js";
-import { ForgeOctokit } from "../../src/forge/github/github-auth.js";
 import type { Clock } from "../../src/pipeline/pipeline-deps.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { SECRET, silentLog, testEnv, validBrief } from "../helpers/test-env.js";
+import { newTestProbot, TEST_PRIVATE_KEY, WEBHOOK_SECRET } from "../fixtures/webhooks/github-app.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const privateKey = TEST_PRIVATE_KEY;
 const REPO = "acme/sales-summary-a1b2c";
 const PAGES = "https://acme.github.io/sales-summary-a1b2c/";
 const CSV = "product,sales\na,10\nb,20\n";
@@ -72,21 +70,14 @@ beforeEach(async () => {
   const env = testEnv({
     APP_ID: "1",
     PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: "webhook-secret",
+    WEBHOOK_SECRET: WEBHOOK_SECRET,
     BRIEF_OWNER: "acme",
     OPENAI_API_KEY: "sk-test-key",
     OPENAI_BASE_URL: "https://llm.test/v1",
     LLM_MODEL: "test-model",
     VERIFY: "off",
   });
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    secret: "webhook-secret",
-    log: silentLog,
-    // Probot merges its own throttle options over plain defaults; a function has the last word.
-    Octokit: ForgeOctokit.defaults((options: Record<string, any> = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
-  });
+  const probot = newTestProbot(silentLog);
   // nock intercepts the global fetch; the private-address filter has its own tests (test/net).
   bot = createBriefBot(env, silentLog, { probot, clock, allowPrivateUrls: true });
   url = await bot.listen(0, "127.0.0.1");
@@ -294,14 +285,8 @@ describe("with Chromium verifying before the commit", () => {
   let verifyingUrl: string;
   beforeEach(async () => {
     await bot.close();
-    const env = testEnv({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "webhook-secret", BRIEF_OWNER: "acme", OPENAI_API_KEY: "sk-test-key", OPENAI_BASE_URL: "https://llm.test/v1", LLM_MODEL: "test-model", VERIFY: "on" });
-    const probot = new Probot({
-      appId: 1,
-      privateKey,
-      secret: "webhook-secret",
-      log: silentLog,
-      Octokit: ForgeOctokit.defaults((options: Record<string, any> = {}) => ({ ...options, throttle: { ...options.throttle, enabled: false }, retry: { enabled: false } })),
-    });
+    const env = testEnv({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: WEBHOOK_SECRET, BRIEF_OWNER: "acme", OPENAI_API_KEY: "sk-test-key", OPENAI_BASE_URL: "https://llm.test/v1", LLM_MODEL: "test-model", VERIFY: "on" });
+    const probot = newTestProbot(silentLog);
     verifying = createBriefBot(env, silentLog, { probot, clock: { now: () => Date.now(), sleep: async () => undefined }, allowPrivateUrls: true });
     verifyingUrl = await verifying.listen(0, "127.0.0.1");
     bot = verifying;
