@@ -82,15 +82,7 @@ export class GitHubForge implements Forge {
     // "Empty": no commit yet, or only a root commit such as auto_init's (round 1 has not landed).
     const head = await this.readRef(repo, data.default_branch, false);
     const empty = head === null || (await this.gitCommit(repo, head)).parents.length === 0;
-    return {
-      owner: data.owner.login,
-      name: data.name,
-      fullName: data.full_name,
-      htmlUrl: data.html_url,
-      defaultBranch: data.default_branch,
-      private: data.private,
-      empty,
-    };
+    return toRepoInfo(data, empty);
   }
 
   async createRepository(repo: RepoRef, options: { description: string; private: boolean }): Promise<RepoInfo> {
@@ -136,15 +128,7 @@ export class GitHubForge implements Forge {
         throw this.createError(error, repo);
       }
     }
-    return {
-      owner: data.owner.login,
-      name: data.name,
-      fullName: data.full_name,
-      htmlUrl: data.html_url,
-      defaultBranch: data.default_branch,
-      private: data.private,
-      empty: true,
-    };
+    return toRepoInfo(data, true);
   }
 
   getBranchHead(repo: RepoRef, branch: string): Promise<string | null> {
@@ -442,6 +426,21 @@ export class GitHubForge implements Forge {
       }
     }
   }
+}
+
+function toRepoInfo(
+  data: { owner: { login: string }; name: string; full_name: string; html_url: string; default_branch?: string; private: boolean },
+  empty: boolean,
+): RepoInfo {
+  return {
+    owner: data.owner.login,
+    name: data.name,
+    fullName: data.full_name,
+    htmlUrl: data.html_url,
+    defaultBranch: data.default_branch ?? "main",
+    private: data.private,
+    empty,
+  };
 }
 
 function toPullRequest(pull: PullLike): PullRequestInfo {
