@@ -42,18 +42,9 @@ async function start(writer: AppWriter): Promise<void> {
   url = await created.listen(0, "127.0.0.1");
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-
 afterEach(async () => {
   await bot?.close();
   bot = null;
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 describe("brief-bot submit", () => {

@@ -29,18 +29,9 @@ function sse(res: ServerResponse): ServerResponse {
 
 let server: Awaited<ReturnType<typeof sseServer>> | null = null;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-
 afterEach(async () => {
   await server?.close();
   server = null;
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 describe("followEvents", () => {

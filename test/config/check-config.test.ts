@@ -2,10 +2,7 @@ import nock from "nock";
 import { checkConfig, mask } from "../../src/config/check-config.js";
 import { parseEnv } from "../../src/config/env.js";
 
-beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
-
 describe("parseEnv", () => {
   test("names the missing variable", () => {
     expect(() => parseEnv({})).toThrow("BRIEF_SECRET is required");

@@ -28,16 +28,10 @@ const sleep = async (ms: number) => {
   delays.push(ms);
 };
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
 beforeEach(() => {
   delays = [];
 });
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
-
 function forge(options: { kind?: "github-app" | "github-token"; ownerType?: OwnerType; baseUrl?: string } = {}): GitHubForge {
   const octokit = createTokenOctokit("test-token", options.baseUrl, { throttle: { enabled: false }, retry: { enabled: false } });
   return new GitHubForge({

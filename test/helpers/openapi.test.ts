@@ -3,13 +3,7 @@ import { fileURLToPath } from "node:url";
 import nock from "nock";
 import { expectValidGitHubRequests, githubApi, OPENAPI_FILE, validateGitHubRequest } from "./openapi.js";
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
-
 describe("validateGitHubRequest", () => {
   it("finds GitHub's OpenAPI subset next to the repository", () => {
     expect(existsSync(fileURLToPath(OPENAPI_FILE))).toBe(true);

@@ -8,15 +8,6 @@ import { createTestProbot, installationToken, INSTALLATION_ID } from "../fixture
 
 let probot: Probot;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
-
 beforeEach(async () => {
   probot = await createTestProbot(() => {}, silentLog);
 });

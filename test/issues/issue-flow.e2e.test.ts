@@ -34,12 +34,6 @@ let bot: BriefBot;
 let url: string;
 let prompts: string[];
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-afterAll(() => nock.enableNetConnect());
-
 beforeEach(async () => {
   github = new FakeGitHub("acme", INSTALLATION_ID);
   github.addRepo("acme", "Hello-World");

@@ -20,15 +20,6 @@ let probot: Probot;
 let api: GitHubApi;
 let reporter: StatusReporter;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
-
 beforeEach(async () => {
   store = new BriefStore(join(tempDir(), "briefs.sqlite"));
   probot = await createTestProbot(() => {}, silentLog);

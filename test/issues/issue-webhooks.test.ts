@@ -42,15 +42,6 @@ let queue: ReturnType<typeof recordingQueue> & { aborted: string[] };
 let probot: Probot;
 let api: GitHubApi;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
-
 beforeEach(async () => {
   store = new BriefStore(join(tempDir(), "briefs.sqlite"));
   const aborted: string[] = [];

@@ -14,13 +14,7 @@ interface ChatBody {
   max_tokens?: number;
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
-
 const JS_CHECKS = ["document.querySelector('#total-sales') !== null", 'js: document.title.includes("Sales")'];
 
 function createRequest(overrides: Partial<Extract<WriteRequest, { kind: "create" }>> = {}): WriteRequest {

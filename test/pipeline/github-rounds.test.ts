@@ -50,12 +50,6 @@ let url: string;
 let delays: number[];
 let modelRequests: { messages: { role: string; content: unknown }[]; response_format?: { type: string } }[];
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
-afterAll(() => nock.enableNetConnect());
-
 beforeEach(async () => {
   github = new FakeGitHub("acme");
   github.install();

@@ -4,13 +4,7 @@ import { ChromiumVerifier } from "../../src/verify/chromium-verifier.js";
 import { findChromium } from "../../src/verify/find-chromium.js";
 import { ModelJudge, type CheckJudge, type JudgeInput } from "../../src/verify/model-judge.js";
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
-});
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
-
 const reply = (content: string) => ({
   id: "c",
   object: "chat.completion",

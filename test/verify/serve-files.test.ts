@@ -6,8 +6,6 @@ describe("serveFiles", () => {
   let served: ServedFiles;
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect(/(localhost|127\.0\.0\.1)/);
     served = await serveFiles([
       { path: "index.html", content: "<h1>home</h1>" },
       { path: "./js/app.js", content: "console.log('é');" },
@@ -21,7 +19,6 @@ describe("serveFiles", () => {
 
   afterAll(async () => {
     await served.close();
-    nock.enableNetConnect();
   });
 
   const get = (path: string) => fetch(new URL(path, served.url), { redirect: "manual" });
