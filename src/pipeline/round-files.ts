@@ -6,6 +6,7 @@ import type { StepContext } from "./step.js";
 import type { LoadedAttachment } from "./steps/load-attachments.js";
 import type { WrittenApp, RevisionBase } from "./steps/write-app.js";
 import { PermanentError } from "./errors.js";
+import { readCommitFiles } from "./read-commit-files.js";
 
 /** Where a brief's repository goes: the owner, else BRIEF_OWNER. */
 export function ownerFor(ctx: StepContext): string {
@@ -43,7 +44,7 @@ export async function roundTree(ctx: StepContext, written: WrittenApp): Promise<
   }
   const { repo, baseSha } = ctx.output<RevisionBase>("repository");
   const forge = await ctx.deps.forgeFor(ctx.brief);
-  const current = await forge.readFiles(repo as RepoInfo, baseSha);
+  const current = await readCommitFiles(forge, repo as RepoInfo, baseSha);
   const readme = current.find((f) => f.path === "README.md");
   const { files, deletions } = roundChanges(ctx, written, typeof readme?.content === "string" ? readme.content : null);
   return { tree: overlay(current, files, deletions), files, deletions };

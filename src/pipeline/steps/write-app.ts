@@ -2,6 +2,7 @@ import { normalizeCheck } from "../../intake/brief-schema.js";
 import type { RepoInfo } from "../../forge/forge.js";
 import type { TextFile } from "../../model/app-writer.js";
 import { PermanentError } from "../errors.js";
+import { readCommitFiles } from "../read-commit-files.js";
 import { spentUsd, writeAndRecord } from "../record-usage.js";
 import { textFiles, writerAttachments } from "../app-files.js";
 import type { Step, StepContext } from "../step.js";
@@ -81,7 +82,7 @@ export const reviseApp: Step = {
   async run(ctx: StepContext): Promise<WrittenApp> {
     const { repo, baseSha } = ctx.output<RevisionBase>("repository");
     const forge = await ctx.deps.forgeFor(ctx.brief);
-    const current = await forge.readFiles(repo, baseSha);
+    const current = await readCommitFiles(forge, repo, baseSha);
     const result = await writeAndRecord(
       ctx,
       {
